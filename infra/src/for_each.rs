@@ -104,6 +104,52 @@ impl Template {
     }
 }
 
+/// Whether a loop in `section` of `t` can make the logical ID `name`: a
+/// fragment key's literal parts (around each `${x}` or `&{x}`) appear in
+/// `name` in order, from its start to its end.
+pub(crate) fn made_by_loop(t: &Template, section: ForEachSection, name: &str) -> bool {
+    t.loops
+        .iter()
+        .filter(|l| l.section == section)
+        .filter_map(|l| l.body.get(2).and_then(Json::as_object))
+        .flat_map(|fragments| fragments.keys())
+        .any(|key| key_matches(key, name))
+}
+
+fn key_matches(key: &str, name: &str) -> bool {
+    let mut parts = Vec::new();
+    let mut rest = key;
+    while let Some(start) = rest.find("${").or_else(|| rest.find("&{")) {
+        let start = [rest.find("${"), rest.find("&{")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(start);
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        parts.push(&rest[..start]);
+        rest = &rest[start + end + 1..];
+    }
+    if parts.is_empty() {
+        return key == name;
+    }
+    parts.push(rest);
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name.ends_with(last) || name.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut at = first.len();
+    let end = name.len() - last.len();
+    for middle in &parts[1..parts.len() - 1] {
+        match name[at..end].find(middle) {
+            Some(i) => at += i + middle.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
 /// The problems of one loop's shape: (place, problem).
 pub(crate) fn check(l: &Loop) -> Option<(String, String)> {
     let place = format!("{} `{FOR_EACH}{}`", l.section.as_str(), l.name);
@@ -160,6 +206,30 @@ mod tests {
             errors.contains("Fn::ForEach needs the AWS::LanguageExtensions transform"),
             "{errors}"
         );
+        // What a loop makes can be referred to; a loop alone is resources enough.
+        let mut only = Template::new();
+        only.transform(crate::transforms::LANGUAGE_EXTENSIONS);
+        only.for_each_resource(
+            "Qs",
+            "Name",
+            ["A", "B"],
+            "Queue${Name}",
+            crate::aws::sqs::Queue::new(),
+            Attributes::new(),
+        );
+        only.output("A", crate::Output::new(crate::fns::sub("${QueueA}")));
+        only.output(
+            "B",
+            crate::Output::new(Value::raw(json!({"Ref": "QueueB"}))),
+        );
+        assert!(only.validate().is_ok(), "{:?}", only.validate());
+        only.output(
+            "C",
+            crate::Output::new(Value::raw(json!({"Ref": "TopicA"}))),
+        );
+        assert!(only.validate().is_err());
+        assert!(key_matches("A${x}B&{y}C", "A1B2C"));
+        assert!(!key_matches("A${x}B", "AxC"));
         let mut bad = Template::new();
         bad.transform(crate::transforms::LANGUAGE_EXTENSIONS);
         bad.add("Keep", crate::aws::sqs::Queue::new());

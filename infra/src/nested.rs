@@ -87,13 +87,21 @@ impl<'c> NestedStack<'c> {
 
     /// Passes `value` to the child's parameter `param` (the handle the
     /// child's `Template::parameter` returned): its type is the parameter's.
-    pub fn parameter<T: ToJson>(mut self, param: &Param<T>, value: impl Into<Value<T>>) -> Self {
+    pub fn parameter<T: NestedValue>(
+        mut self,
+        param: &Param<T>,
+        value: impl Into<Value<T>>,
+    ) -> Self {
         let name = param.logical_id().to_owned();
         if self.child.parameters().all(|(id, _)| id != name) {
             self.unknown.push(name.clone());
         }
         let value = match value.into() {
-            Value::Lit(literal) => Value::Lit(as_parameter_string(literal.to_json())),
+            Value::Lit(literal) => as_parameter_string(literal.to_json()),
+            // A list passes as one comma-joined string.
+            Value::Expr(json) if T::LIST => {
+                Value::Expr(serde_json::json!({"Fn::Join": [",", json]}))
+            }
             Value::Expr(json) => Value::Expr(json),
         };
         self.values.insert(name, value);
@@ -148,19 +156,35 @@ impl<'c> NestedStack<'c> {
     }
 }
 
-/// A literal as CloudFormation passes it to a nested stack: a string (a
-/// list joined with commas).
-fn as_parameter_string(json: Json) -> Json {
+/// What a child parameter's `Ref` yields, as the parent passes it: lists
+/// join with commas.
+pub trait NestedValue: ToJson {
+    /// Whether the value is a list (passed joined with commas).
+    const LIST: bool = false;
+}
+
+impl NestedValue for String {}
+impl NestedValue for i64 {}
+impl NestedValue for f64 {}
+impl NestedValue for Vec<Value<String>> {
+    const LIST: bool = true;
+}
+
+/// A literal as CloudFormation passes it to a nested stack: a string; a
+/// list of strings joined with commas, one holding intrinsics through
+/// `Fn::Join`.
+fn as_parameter_string(json: Json) -> Value<Json> {
     match json {
-        Json::String(_) => json,
-        Json::Array(items) => Json::String(
+        Json::String(_) => Value::Lit(json),
+        Json::Array(items) if items.iter().all(Json::is_string) => Value::Lit(Json::String(
             items
                 .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                .filter_map(Json::as_str)
                 .collect::<Vec<_>>()
                 .join(","),
-        ),
-        other => Json::String(other.to_string()),
+        )),
+        Json::Array(items) => Value::Expr(serde_json::json!({"Fn::Join": [",", items]})),
+        other => Value::Lit(Json::String(other.to_string())),
     }
 }
 
@@ -240,6 +264,29 @@ mod tests {
             rendered.json()["Resources"]["Child"]["Properties"],
             json!({"Parameters": {"Size": "3", "Zones": "a,b"}, "TemplateURL": "https://s3.amazonaws.com/b/child.json", "TimeoutInMinutes": 30})
         );
+        let mut other = Template::new();
+        let subnet = other.parameter("Subnet", Parameter::string());
+        let mixed = NestedStack::new(&child, "u")
+            .parameter(&size, 1)
+            .parameter(&zones, vec![Value::from("a"), subnet.reference()])
+            .add(&mut other, "Mixed")
+            .unwrap();
+        let list = other.parameter("Zones", Parameter::comma_delimited_list());
+        NestedStack::new(&child, "u")
+            .parameter(&size, 1)
+            .parameter(&zones, list.reference())
+            .add(&mut other, "Listed")
+            .unwrap();
+        let doc = other.render().unwrap();
+        assert_eq!(
+            doc.json()["Resources"]["Mixed"]["Properties"]["Parameters"]["Zones"],
+            json!({"Fn::Join": [",", ["a", {"Ref": "Subnet"}]]})
+        );
+        assert_eq!(
+            doc.json()["Resources"]["Listed"]["Properties"]["Parameters"]["Zones"],
+            json!({"Fn::Join": [",", {"Ref": "Zones"}]})
+        );
+        let _ = mixed;
         assert_eq!(
             rendered.json()["Outputs"]["ChildUrl"]["Value"],
             json!({"Fn::GetAtt": ["Child", "Outputs.Url"]})

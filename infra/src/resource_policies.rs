@@ -380,6 +380,7 @@ const PROCESSES: &[&str] = &[
     "AZRebalance",
     "HealthCheck",
     "InstanceRefresh",
+    "RemoveFromLoadBalancerLowPriority",
     "ReplaceUnhealthy",
     "ScheduledActions",
 ];
@@ -427,6 +428,10 @@ pub(crate) fn check(
     update: Option<&Json>,
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    // A whole policy chosen by `Fn::If` (documented for UpdatePolicy) is
+    // not checked here: its branches are only known at deploy time.
+    let creation = creation.filter(|p| !is_intrinsic(p));
+    let update = update.filter(|p| !is_intrinsic(p));
     if let Some(policy) = creation {
         let allowed = CREATION
             .iter()
@@ -669,6 +674,17 @@ mod tests {
             asg,
             Some(&json!({"ResourceSignal": {"Timeout": {"Ref": "T"}}})),
             None
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_policy_chosen_by_fn_if_is_taken() {
+        let chosen = json!({"Fn::If": ["IsProd", {"AutoScalingRollingUpdate": {"PauseTime": "PT5M"}}, {"Ref": "AWS::NoValue"}]});
+        assert!(check(
+            "AWS::AutoScaling::AutoScalingGroup",
+            Some(&chosen),
+            Some(&chosen)
         )
         .is_empty());
     }

@@ -258,7 +258,9 @@ fn walk(place: &str, value: &Json, parameters: &[&str], out: &mut Vec<(String, S
                 if !target.starts_with("AWS::") && !parameters.contains(&target) {
                     out.push((place.to_owned(), format!("refers to `{target}`, which is not a parameter (a rule sees parameters only)")));
                 }
-            } else if key.starts_with("Fn::") && !FUNCTIONS.contains(&key.as_str()) {
+            } else if key == "Condition"
+                || (key.starts_with("Fn::") && !FUNCTIONS.contains(&key.as_str()))
+            {
                 out.push((
                     place.to_owned(),
                     format!("{key} is not a rule function ({})", FUNCTIONS.join(", ")),
@@ -339,6 +341,20 @@ mod tests {
         assert_eq!(
             check("R", &json!({"Assertions": []}), &[])[0].1,
             "must be a non-empty list"
+        );
+    }
+
+    #[test]
+    fn a_named_condition_is_not_a_rule_function() {
+        let found = check(
+            "R",
+            &json!({"Assertions": [{"Assert": {"Condition": "IsProd"}}]}),
+            &[],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.contains("Condition is not a rule function"),
+            "{found:?}"
         );
     }
 }

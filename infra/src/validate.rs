@@ -352,7 +352,12 @@ fn language_extensions(t: &Template) -> Vec<ValidationError> {
 
 pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     let mut errors = Vec::new();
-    if t.resources.is_empty() {
+    if t.resources.is_empty()
+        && !t
+            .loops
+            .iter()
+            .any(|l| l.section == crate::ForEachSection::Resources)
+    {
         errors.push(ValidationError::NoResources);
     }
     if t.description()
@@ -586,6 +591,19 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
             path,
         });
     }
+    // A name a loop makes (`Queue${Name}` makes `QueueA`) is known: the
+    // transform expands the loop before CloudFormation resolves references.
+    errors.retain(|e| match e {
+        ValidationError::UnknownReference { wanted, target, .. } => {
+            let section = if wanted.contains("condition") {
+                crate::ForEachSection::Conditions
+            } else {
+                crate::ForEachSection::Resources
+            };
+            !crate::for_each::made_by_loop(t, section, target)
+        }
+        _ => true,
+    });
     errors
 }
 
