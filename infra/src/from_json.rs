@@ -125,20 +125,11 @@ impl FromJson for Tag {
     }
 }
 
-/// Whether `json` is an intrinsic function call (or a reference).
-fn is_intrinsic(json: &Json) -> bool {
-    json.as_object().is_some_and(|m| {
-        m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-    })
-}
-
 impl<T: FromJson + ToJson> FromJson for Value<T> {
-    /// Never fails: an intrinsic, or anything that does not read back
+    /// Never fails: an intrinsic (or a dynamic reference), or anything that does not read back
     /// exactly as a `T`, is kept as its JSON.
     fn from_json(json: &Json, path: &str) -> Result<Self, FromJsonError> {
-        if is_intrinsic(json) {
+        if crate::check::is_intrinsic(json) {
             return Ok(Value::Expr(json.clone()));
         }
         Ok(match T::from_json(json, path) {

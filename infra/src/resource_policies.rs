@@ -414,12 +414,6 @@ fn duration_seconds(text: &str) -> Option<u64> {
     rest.is_empty().then_some(total)
 }
 
-fn is_intrinsic(value: &Json) -> bool {
-    value
-        .as_object()
-        .is_some_and(|m| m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::")))
-}
-
 /// The problems of a resource's policies: (path, problem), the path from
 /// the resource (`UpdatePolicy.AutoScalingRollingUpdate.PauseTime`).
 pub(crate) fn check(
@@ -430,8 +424,8 @@ pub(crate) fn check(
     let mut out = Vec::new();
     // A whole policy chosen by `Fn::If` (documented for UpdatePolicy) is
     // not checked here: its branches are only known at deploy time.
-    let creation = creation.filter(|p| !is_intrinsic(p));
-    let update = update.filter(|p| !is_intrinsic(p));
+    let creation = creation.filter(|p| !crate::check::is_intrinsic(p));
+    let update = update.filter(|p| !crate::check::is_intrinsic(p));
     if let Some(policy) = creation {
         let allowed = CREATION
             .iter()
@@ -501,7 +495,7 @@ pub(crate) fn check(
 }
 
 fn check_fields(path: &str, key: &str, value: &Json, out: &mut Vec<(String, String)>) {
-    if is_intrinsic(value) {
+    if crate::check::is_intrinsic(value) {
         return;
     }
     let Some(map) = value.as_object() else {
@@ -538,7 +532,7 @@ fn check_fields(path: &str, key: &str, value: &Json, out: &mut Vec<(String, Stri
 }
 
 fn check_rule(path: &str, value: &Json, rule: Rule, out: &mut Vec<(String, String)>) {
-    if is_intrinsic(value) {
+    if crate::check::is_intrinsic(value) {
         return;
     }
     let problem = match rule {
@@ -569,7 +563,7 @@ fn check_rule(path: &str, value: &Json, rule: Rule, out: &mut Vec<(String, Strin
         Rule::Processes => match value.as_array() {
             Some(list) => list
                 .iter()
-                .filter(|p| !is_intrinsic(p))
+                .filter(|p| !crate::check::is_intrinsic(p))
                 .find(|p| !p.as_str().is_some_and(|s| PROCESSES.contains(&s)))
                 .map(|p| {
                     format!(

@@ -121,9 +121,10 @@ pub fn check() -> Result<()> {
     let root = workspace::root()?;
     let inputs = root.join(INPUTS);
     let mut stale = Vec::new();
-    for example in EXAMPLES {
+    let examples = crate::synth::examples()?;
+    for example in &examples {
         let rendered = crate::synth::render(
-            &crate::synth::Source::Example((*example).to_owned()),
+            &crate::synth::Source::Example(example.clone()),
             crate::synth::Format::Json,
         )?;
         let path = inputs.join(format!("{example}.json"));
@@ -209,7 +210,7 @@ pub fn check() -> Result<()> {
     }
     crate::out::say!(
         "import inputs fresh: {} examples, {} SAM expansions; a broken SAM template is rejected by name",
-        EXAMPLES.len(),
+        examples.len(),
         sam.len()
     );
     Ok(())
@@ -217,9 +218,6 @@ pub fn check() -> Result<()> {
 
 /// Where the round trip's inputs live.
 const INPUTS: &str = "tools/imported/inputs";
-
-/// The library examples the round trip imports.
-const EXAMPLES: &[&str] = &["quickstart", "kitchen_sink"];
 
 /// A template document as this library renders it (canonical JSON).
 fn canonical(doc: &serde_json::Value) -> Result<String> {

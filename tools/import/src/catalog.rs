@@ -14,6 +14,8 @@ use crate::ImportError;
 /// The models of the services a template has used so far.
 pub(crate) struct Catalog {
     root: PathBuf,
+    /// The vendored services, read once.
+    known: Option<Vec<String>>,
     /// Service module → its types' models.
     services: BTreeMap<String, Vec<ResourceModel>>,
 }
@@ -33,6 +35,7 @@ impl Catalog {
     pub(crate) fn new(root: PathBuf) -> Self {
         Catalog {
             root,
+            known: None,
             services: BTreeMap::new(),
         }
     }
@@ -44,8 +47,11 @@ impl Catalog {
         };
         let module = services::module_name(prefix);
         if !self.services.contains_key(&module) {
-            let known = infra_codegen::schema::vendored_services(&self.root)?;
-            let models = if known.contains(&module) {
+            if self.known.is_none() {
+                self.known = Some(infra_codegen::schema::vendored_services(&self.root)?);
+            }
+            let vendored = self.known.as_ref().is_some_and(|k| k.contains(&module));
+            let models = if vendored {
                 infra_codegen::service_models(&self.root, &module)?
             } else {
                 Vec::new()

@@ -10,9 +10,8 @@ use serde_json::Value as Json;
 
 use crate::ImportError;
 
-/// The transform that marks a SAM template
-/// (<https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy.html>).
-pub const SERVERLESS: &str = "AWS::Serverless-2016-10-31";
+/// The transform that marks a SAM template.
+pub use infra::transforms::SERVERLESS;
 
 const SCRIPT: &str = include_str!("../sam_expand.py");
 
